@@ -1,0 +1,1 @@
+#include "common/status.h"  // placeholder until the data node lands
