@@ -25,7 +25,14 @@ struct CliContext {
 // Prints `hearth: <message>` to stderr and returns `code` (for exit codes).
 int Fail(const std::string& message, int code = 1);
 
-void RegisterDataCommands(CLI::App& app, CliContext& ctx);    // data_commands.cpp
-void RegisterModelCommands(CLI::App& app, CliContext& ctx);   // model_commands.cpp
+// Each Register* function lives in the file named beside it. Registration
+// order is fixed in main.cpp: `model` is created by RegisterModelCommands and
+// later functions add to it through app.get_subcommand("model").
+void RegisterDataCommands(CLI::App& app, CliContext& ctx);      // data_commands.cpp: data, device
+void RegisterModelCommands(CLI::App& app, CliContext& ctx);     // model_commands.cpp: model synth, model info
+void RegisterTokenizeCommand(CLI::App& app, CliContext& ctx);   // tokenize_command.cpp: model tokenize
+void RegisterTemplateCommand(CLI::App& app, CliContext& ctx);   // template_command.cpp: model template
+void RegisterRunCommands(CLI::App& app, CliContext& ctx);       // run_commands.cpp: run, eval, bench
+void RegisterTimelineCommands(CLI::App& app, CliContext& ctx);  // timeline_commands.cpp: demo, search
 
 }  // namespace hearth::cli

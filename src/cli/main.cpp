@@ -40,6 +40,10 @@ int main(int argc, char** argv) {
 
   cli::RegisterDataCommands(app, ctx);
   cli::RegisterModelCommands(app, ctx);
+  cli::RegisterTokenizeCommand(app, ctx);
+  cli::RegisterTemplateCommand(app, ctx);
+  cli::RegisterRunCommands(app, ctx);
+  cli::RegisterTimelineCommands(app, ctx);
 
   try {
     app.parse(argc, argv);
