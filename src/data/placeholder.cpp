@@ -1,1 +1,1 @@
-#include "common/status.h"  // placeholder until the data node lands
+#include "common/status.h"  // placeholder: removed when the first data source lands

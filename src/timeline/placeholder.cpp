@@ -1,0 +1,1 @@
+#include "common/status.h"  // placeholder: removed when the first timeline source lands
