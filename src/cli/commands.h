@@ -35,4 +35,6 @@ void RegisterTemplateCommand(CLI::App& app, CliContext& ctx);   // template_comm
 void RegisterRunCommands(CLI::App& app, CliContext& ctx);       // run_commands.cpp: run, eval, bench
 void RegisterTimelineCommands(CLI::App& app, CliContext& ctx);  // timeline_commands.cpp: demo, search
 
+void RegisterImportCommands(CLI::App& app, CliContext& ctx);    // import_commands.cpp: import, collect
+
 }  // namespace hearth::cli

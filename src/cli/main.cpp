@@ -44,6 +44,7 @@ int main(int argc, char** argv) {
   cli::RegisterTemplateCommand(app, ctx);
   cli::RegisterRunCommands(app, ctx);
   cli::RegisterTimelineCommands(app, ctx);
+  cli::RegisterImportCommands(app, ctx);
 
   try {
     app.parse(argc, argv);

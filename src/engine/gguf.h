@@ -91,6 +91,13 @@ class GgufFile {
   // A human-readable rendering of a metadata value (arrays abbreviated).
   std::string ValueToString(std::string_view key, size_t max_array_items = 8) const;
 
+  // The value's encoded bytes exactly as stored (for arrays: element type,
+  // count and elements), so a writer can copy a key verbatim; empty when the
+  // key is absent. Points into the mapping.
+  std::string_view RawValue(std::string_view key) const;
+  // Absolute byte offset of the key's record (for error messages).
+  std::optional<uint64_t> KeyOffset(std::string_view key) const;
+
   // ---- tensors ----
   const std::vector<GgufTensorInfo>& tensors() const;
   const GgufTensorInfo* FindTensor(std::string_view name) const;

@@ -1,1 +1,0 @@
-#include "common/status.h"  // placeholder: removed when the first timeline source lands
