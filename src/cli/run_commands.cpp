@@ -228,6 +228,7 @@ int RunRun(const RunArgs& args, const CliContext& ctx) {
   auto text = Generate(s, *sampler, *tok, args.n_predict, args.stops, &n_gen);
   const auto t2 = std::chrono::steady_clock::now();
   std::fputs("\n", stdout);
+  std::fflush(stdout);  // before the log line on stderr
   if (!text.ok()) return Fail(text.status().message());
   const double pp_s = std::chrono::duration<double>(t1 - t0).count();
   const double tg_s = std::chrono::duration<double>(t2 - t1).count();
