@@ -5,7 +5,7 @@
 //
 //   build/data-rel/bench/data_ingest_bench [--events-per-size N]
 //
-// Prints a Markdown table (docs/bench/data.md). Not part of the test suite.
+// Prints a Markdown table (see docs/BENCHMARKS.md, data node section). Not part of the test suite.
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>

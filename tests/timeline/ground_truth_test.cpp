@@ -1,7 +1,7 @@
 // The timeline against the demo life's ground truth: the files are written
 // by the real `hearth demo generate`, read back through the wire format, and
 // aligned, segmented and compared. Accuracy figures are printed and
-// asserted against floors (see docs/bench/timeline.md for the reached values).
+// asserted against floors (see docs/BENCHMARKS.md, timeline section for the reached values).
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
