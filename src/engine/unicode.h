@@ -15,6 +15,8 @@
 #include <string_view>
 #include <vector>
 
+#include "common/utf8.h"
+
 namespace hearth::engine::unicode {
 
 // General categories, grouped (Lu/Ll/Lt/Lm/Lo -> kLetter, Nd/Nl/No -> kNumber,
@@ -68,8 +70,8 @@ uint32_t DecodeOne(std::string_view text, size_t* offset);
 // Decodes all of `text` with DecodeOne.
 std::vector<uint32_t> DecodeUtf8(std::string_view text);
 // Appends the UTF-8 encoding of `cpt` (values above kMaxCodepoint encode as
-// kReplacementChar).
-void AppendUtf8(uint32_t cpt, std::string* out);
+// kReplacementChar); defined in common/utf8.h.
+using ::hearth::AppendUtf8;
 std::string EncodeUtf8(uint32_t cpt);
 // True when `text` is entirely well-formed UTF-8 (no overlongs, surrogates or
 // values above U+10FFFF).

@@ -11,10 +11,12 @@
 #include <string_view>
 #include <vector>
 
+#include "common/utf8.h"
+
 namespace hearth::engine::jinja {
 
 std::vector<char32_t> DecodeUtf8(std::string_view text);
-void AppendUtf8(char32_t cp, std::string* out);
+using ::hearth::AppendUtf8;  // common/utf8.h
 std::string EncodeUtf8(const std::vector<char32_t>& cps, size_t begin, size_t end);
 // Number of code points (what Python's len() gives for a str).
 size_t CodePointCount(std::string_view text);
